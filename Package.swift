@@ -11,6 +11,10 @@ let package = Package(
     .library(name: "Task1Echo", targets: ["Task1Echo"]),
     .executable(name: "task1-server", targets: ["Task1Server"]),
     .executable(name: "task1-client", targets: ["Task1Client"]),
+    // Task 2: a threaded publisher/subscriber server with locks.
+    .library(name: "Task2Roles", targets: ["Task2Roles"]),
+    .executable(name: "task2-server", targets: ["Task2Server"]),
+    .executable(name: "task2-client", targets: ["Task2Client"]),
   ],
   targets: [
     // MARK: - Task 1: sockets, line framing and a single-client echo server
@@ -21,6 +25,14 @@ let package = Package(
     .executableTarget(
       name: "Task1Client", dependencies: ["Task1Echo"], path: "Task1Echo/Sources/Task1Client"),
 
+    // MARK: - Task 2: threads, locks, roles and per-subscriber outboxes
+
+    .target(name: "Task2Roles", dependencies: ["Task1Echo"], path: "Task2Roles/Sources/Task2Roles"),
+    .executableTarget(
+      name: "Task2Server", dependencies: ["Task2Roles"], path: "Task2Roles/Sources/Task2Server"),
+    .executableTarget(
+      name: "Task2Client", dependencies: ["Task2Roles"], path: "Task2Roles/Sources/Task2Client"),
+
     // MARK: - Tests
 
     // Runs the built executables and sockets with deadlines; shared by every stage's tests.
@@ -29,6 +41,10 @@ let package = Package(
       name: "Task1EchoTests",
       dependencies: ["Task1Echo", "TestSupport", "Task1Server", "Task1Client"],
       path: "Tests/Task1EchoTests"),
+    .testTarget(
+      name: "Task2RolesTests",
+      dependencies: ["Task2Roles", "TestSupport", "Task2Server", "Task2Client"],
+      path: "Tests/Task2RolesTests"),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -13,6 +13,11 @@ public final class LineSocket: @unchecked Sendable {
     try connection.socket.setReceiveTimeout(timeout)
   }
 
+  /// Wraps an open connection (its receive timeout is the caller's to set).
+  public init(wrapping connection: Connection) {
+    self.connection = connection
+  }
+
   /// Sends `line` and a newline.
   public func send(_ line: String) throws {
     try connection.sendAll(line + "\n")

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -75,6 +76,14 @@ public final class RunningProgram: @unchecked Sendable {
   deinit {
     if process.isRunning { kill(processIdentifier, SIGKILL) }
     try? input.close()
+    // Under `swift test --sanitize=thread` (or address) the executables are instrumented too;
+    // a report they print must fail the test that ran them, not scroll by unseen.
+    let errors = errorOutput
+    if errors.contains("ThreadSanitizer") || errors.contains("AddressSanitizer") {
+      Issue.record(
+        "sanitizer report from \(process.executableURL?.lastPathComponent ?? "program"):\n\(errors)"
+      )
+    }
   }
 
   /// Everything written to standard output so far.
