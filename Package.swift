@@ -15,6 +15,10 @@ let package = Package(
     .library(name: "Task2Roles", targets: ["Task2Roles"]),
     .executable(name: "task2-server", targets: ["Task2Server"]),
     .executable(name: "task2-client", targets: ["Task2Client"]),
+    // Task 3: topic-filtered routing, the full broker.
+    .library(name: "Task3Topics", targets: ["Task3Topics"]),
+    .executable(name: "task3-server", targets: ["Task3Server"]),
+    .executable(name: "task3-client", targets: ["Task3Client"]),
   ],
   targets: [
     // MARK: - Task 1: sockets, line framing and a single-client echo server
@@ -33,6 +37,15 @@ let package = Package(
     .executableTarget(
       name: "Task2Client", dependencies: ["Task2Roles"], path: "Task2Roles/Sources/Task2Client"),
 
+    // MARK: - Task 3: topics, wildcards, commands and a fast broker
+
+    .target(
+      name: "Task3Topics", dependencies: ["Task2Roles"], path: "Task3Topics/Sources/Task3Topics"),
+    .executableTarget(
+      name: "Task3Server", dependencies: ["Task3Topics"], path: "Task3Topics/Sources/Task3Server"),
+    .executableTarget(
+      name: "Task3Client", dependencies: ["Task3Topics"], path: "Task3Topics/Sources/Task3Client"),
+
     // MARK: - Tests
 
     // Runs the built executables and sockets with deadlines; shared by every stage's tests.
@@ -45,6 +58,13 @@ let package = Package(
       name: "Task2RolesTests",
       dependencies: ["Task2Roles", "TestSupport", "Task2Server", "Task2Client"],
       path: "Tests/Task2RolesTests"),
+    .testTarget(
+      name: "Task3TopicsTests",
+      dependencies: ["Task3Topics", "TestSupport", "Task3Server", "Task3Client"],
+      path: "Tests/Task3TopicsTests"),
+
+    // MARK: - Benchmark: pubsub-bench and its pure logic
+
   ],
   swiftLanguageModes: [.v6]
 )

@@ -63,6 +63,15 @@ public struct CommandLineProgram: Sendable {
     return value
   }
 
+  /// Removes `--option VALUE` from `arguments` and returns VALUE (`nil` if the option is
+  /// absent); exits with a usage error if the value is missing.
+  public func takeOption(_ option: String, from arguments: inout [String]) -> String? {
+    guard let index = arguments.firstIndex(of: option) else { return nil }
+    guard index + 1 < arguments.count else { exitWithUsageError("\(option) needs a value") }
+    defer { arguments.removeSubrange(index...(index + 1)) }
+    return arguments[index + 1]
+  }
+
   /// The arguments after the program's own path, with `--help`/`-h` answered on the spot.
   public func arguments() -> [String] {
     let arguments = Array(CommandLine.arguments.dropFirst())

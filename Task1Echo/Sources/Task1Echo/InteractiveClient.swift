@@ -24,7 +24,13 @@ public final class InteractiveClient: Sendable {
   private let programName: String
   private let endOfInput: EndOfInput
   private let display: @Sendable (String) -> Void
+  private let translate: @Sendable (String) -> [String]
+  private let automaticReply: @Sendable (String) -> String?
   private let finishing = Flag()
+  /// Held for each whole line sent, because two threads send: the main thread (typed lines)
+  /// and the receiver (automatic replies such as `PONG`). Without it, a long line cut into
+  /// several `send` calls could have a reply land in its middle.
+  private let sending = NSLock()
   private let receiverDone = DispatchSemaphore(value: 0)
 
   /// Creates a client on an open connection.
@@ -32,15 +38,28 @@ public final class InteractiveClient: Sendable {
   /// - Parameters:
   ///   - programName: Used in messages on standard error.
   ///   - endOfInput: What the end of standard input means.
+  ///   - translate: Turns a typed line into the protocol lines to send (none, to handle it
+  ///     locally); by default the line is sent as it is.
+  ///   - automaticReply: Answers a line from the server without showing it (a keepalive
+  ///     `PING`, say); `nil` to show the line instead.
   ///   - display: Shows one line received from the server (already decoded).
   public init(
     connection: Connection, programName: String, endOfInput: EndOfInput = .finish,
+    translate: @escaping @Sendable (String) -> [String] = { [$0] },
+    automaticReply: @escaping @Sendable (String) -> String? = { _ in nil },
     display: @escaping @Sendable (String) -> Void
   ) {
     self.connection = connection
     self.programName = programName
     self.endOfInput = endOfInput
+    self.translate = translate
+    self.automaticReply = automaticReply
     self.display = display
+  }
+
+  /// Sends `line` and a newline as one unit.
+  private func send(_ line: String) throws {
+    try sending.withLock { try connection.sendAll(line + "\n") }
   }
 
   /// Runs the conversation: sends each line `readLine` returns until it returns `nil` or the
@@ -57,10 +76,10 @@ public final class InteractiveClient: Sendable {
         if isTerminateCommand(line) {
           // Marked first: the server may close before `sendAll` even returns.
           finishing.set()
-          try connection.sendAll("terminate\n")
+          try send("terminate")
           return finish()
         }
-        try connection.sendAll(line + "\n")
+        for protocolLine in translate(line) { try send(protocolLine) }
       } catch {
         connectionLost(error)
       }
@@ -93,7 +112,12 @@ public final class InteractiveClient: Sendable {
         if count == 0 { break }
         buffer.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         while let line = try framer.nextLine() {
-          display(String(lineBytes: line))
+          let text = String(lineBytes: line)
+          if let answer = automaticReply(text) {
+            try? send(answer)
+          } else {
+            display(text)
+          }
         }
       }
       if let last = framer.takeRemainder() { display(String(lineBytes: last)) }

@@ -38,7 +38,8 @@ do {
 let log = ActivityLog()
 let server = RoleServer(listener: listener, log: log, configuration: configuration)
 ShutdownSignals.install { _ in
-  log.post("shutting down: telling \(server.clientCount) clients")
+  let count = server.clientCount
+  log.post("shutting down: telling \(count) client\(count == 1 ? "" : "s")")
   server.stop()
 }
 Console.standardOutput.writeLine(
