@@ -63,19 +63,30 @@ public final class Console: Sendable {
 /// The course asks the server to show every line its clients type; this is where that goes.
 public final class ActivityLog: Sendable {
   private let console: Console?
+  private let observer: (@Sendable (_ time: String, _ message: String) -> Void)?
 
   /// Creates a log on `console`; `nil` keeps it silent (benchmarks, `--quiet`).
-  public init(console: Console? = .standardOutput) {
+  ///
+  /// - Parameter observer: Also receives every event with its timestamp (a live view's
+  ///   activity feed, say). It runs on the posting thread, so it must be quick.
+  public init(
+    console: Console? = .standardOutput,
+    observer: (@Sendable (_ time: String, _ message: String) -> Void)? = nil
+  ) {
     self.console = console
+    self.observer = observer
   }
 
   /// Whether anything is shown; check it before building an expensive message.
-  public var isEnabled: Bool { console != nil }
+  public var isEnabled: Bool { console != nil || observer != nil }
 
   /// Shows `message` after the local time: `[14:03:27.041] 127.0.0.1:51234 joined`.
   public func post(_ message: @autoclosure () -> String) {
-    guard let console else { return }
-    console.writeLine("[\(Self.timestamp())] \(message())")
+    guard console != nil || observer != nil else { return }
+    let time = Self.timestamp()
+    let text = message()
+    console?.writeLine("[\(time)] \(text)")
+    observer?(time, text)
   }
 
   /// The local wall-clock time as `HH:MM:SS.mmm`.
