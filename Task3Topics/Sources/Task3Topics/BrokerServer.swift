@@ -207,6 +207,12 @@ public final class BrokerServer: Sendable {
       outbox.enqueue(line: line)
     }
 
+    /// Refuses a command: the client is told why, and the refusal is shown on the display.
+    func refuse(_ reason: String) {
+      reply("-ERR \(reason)")
+      log.post("\(client?.name ?? connection.peer.description) refused: \(reason)")
+    }
+
     /// Handles one line: the hello first, then commands.
     mutating func handle(_ line: ArraySlice<UInt8>) {
       guard let client else {
@@ -218,7 +224,7 @@ public final class BrokerServer: Sendable {
         command = try Command(parsing: line)
       } catch {
         flush()
-        reply("-ERR \(error.message)")
+        refuse(error.message)
         return
       }
       if case .publish(let topic, let text) = command {
@@ -254,11 +260,11 @@ public final class BrokerServer: Sendable {
       {
         flush()
         if let problem = Topic.validateName(topic) {
-          reply("-ERR \(problem)")
+          refuse("\(problem)")
           return
         }
         guard client.role == .publisher else {
-          reply("-ERR subscribers cannot publish; connect as PUBLISHER")
+          refuse("subscribers cannot publish; connect as PUBLISHER")
           return
         }
         runTopic = Array(topic)
@@ -304,7 +310,7 @@ public final class BrokerServer: Sendable {
           reply("+OK subscribed to \(filter)")
           log.post("\(client.name) subscribed to \(filter)")
         } catch {
-          reply("-ERR \(error)")
+          refuse("\(error)")
         }
       case .unsubscribe(let filter):
         do {
@@ -312,11 +318,11 @@ public final class BrokerServer: Sendable {
           reply("+OK unsubscribed from \(filter)")
           log.post("\(client.name) unsubscribed from \(filter)")
         } catch {
-          reply("-ERR \(error)")
+          refuse("\(error)")
         }
       case .direct(let name, let text):
         guard let recipient = broker.client(named: name) else {
-          reply("-ERR no client named \(name)")
+          refuse("no client named \(name)")
           return
         }
         recipient.outbox.enqueue(line: "DM \(client.name) \(text)")
