@@ -19,6 +19,8 @@ let package = Package(
     .library(name: "Task3Topics", targets: ["Task3Topics"]),
     .executable(name: "task3-server", targets: ["Task3Server"]),
     .executable(name: "task3-client", targets: ["Task3Client"]),
+    // Regenerates (or, with --check, verifies) the transcripts in the README files.
+    .executable(name: "transcripts", targets: ["Transcripts"]),
   ],
   targets: [
     // MARK: - Task 1: sockets, line framing and a single-client echo server
@@ -62,8 +64,22 @@ let package = Package(
       name: "Task3TopicsTests",
       dependencies: ["Task3Topics", "TestSupport", "Task3Server", "Task3Client"],
       path: "Tests/Task3TopicsTests"),
+    // Runs the built programs in scripted scenarios; depends on them so they are rebuilt first.
+    .executableTarget(
+      name: "Transcripts",
+      dependencies: ["Task1Echo", "TestSupport", "Task1Server", "Task1Client"],
+      path: "Tests/Transcripts"),
 
     // MARK: - Benchmark: pubsub-bench and its pure logic
+
+
+    // MARK: - The graded test suite: the checks, the `grade` command and their proof
+
+
+    // MARK: - Task 4: replication, failover and fencing
+
+
+    // MARK: - The live web view of the Task 3 server (--http)
 
   ],
   swiftLanguageModes: [.v6]
