@@ -67,7 +67,10 @@ let package = Package(
     // Runs the built programs in scripted scenarios; depends on them so they are rebuilt first.
     .executableTarget(
       name: "Transcripts",
-      dependencies: ["Task1Echo", "TestSupport", "Task1Server", "Task1Client"],
+      dependencies: [
+        "Task1Echo", "TestSupport", "Task1Server", "Task1Client", "Task2Server", "Task2Client",
+        "Task3Server", "Task3Client",
+      ],
       path: "Tests/Transcripts"),
 
     // MARK: - Benchmark: pubsub-bench and its pure logic
@@ -80,6 +83,9 @@ let package = Package(
 
 
     // MARK: - The live web view of the Task 3 server (--http)
+
+
+    // MARK: - Reliability: hostile input, churn, limits and shutdown (see RELIABILITY.md)
 
   ],
   swiftLanguageModes: [.v6]

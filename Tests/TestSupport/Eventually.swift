@@ -38,7 +38,9 @@ public enum ProcessFacts {
       return -1
     }
     for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {
-      return Int(line.dropFirst(name.count + 1).split(separator: " ").first ?? "") ?? -1
+      // "Threads:\t4", "VmRSS:\t   10240 kB": a tab, then maybe spaces.
+      let value = line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" })
+      return Int(value.first ?? "") ?? -1
     }
     return -1
   }

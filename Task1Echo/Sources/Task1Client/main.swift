@@ -27,6 +27,6 @@ do {
 let output = Console.standardOutput
 output.writeLine("connected to \(connection.peer); type lines to send, 'terminate' to quit")
 let client = InteractiveClient(connection: connection, programName: program.name) { line in
-  output.writeLine("echo: \(line)")
+  output.writeLine("echo: \(line.escapingControlCharacters)")
 }
 program.exit(client.run { readLine(strippingNewline: true) }.rawValue)

@@ -132,3 +132,28 @@ public final class Connection: Sendable {
     socket.shutdown(.both)
   }
 }
+
+/// A reusable buffer for `recv`, owned by the one thread that reads a connection.
+///
+/// It is allocated without being filled: the kernel writes only the bytes that arrive, so a
+/// connection that stays quiet never makes its 64 KiB resident. (A `[UInt8](repeating: 0,
+/// count:)` writes every byte up front, which costs a thousand idle clients 64 MiB.)
+public final class ReceiveBuffer {
+  private let storage: UnsafeMutableRawBufferPointer
+
+  /// Allocates a buffer of `capacity` bytes.
+  public init(capacity: Int = 65_536) {
+    storage = .allocate(byteCount: capacity, alignment: 16)
+  }
+
+  deinit {
+    storage.deallocate()
+  }
+
+  /// Receives what has arrived on `connection` and returns it; empty at end of stream. The
+  /// bytes are valid until the next call.
+  public func receive(from connection: Connection) throws -> UnsafeRawBufferPointer {
+    let count = try connection.receive(into: storage)
+    return UnsafeRawBufferPointer(rebasing: storage[..<count])
+  }
+}

@@ -59,20 +59,20 @@ public final class EchoServer: Sendable {
     let peer = connection.peer.description
     log.post("\(peer) connected")
     var framer = LineFramer(maximumLineLength: maximumLineLength)
-    var buffer = [UInt8](repeating: 0, count: 65_536)
+    let buffer = ReceiveBuffer()
     var echoes: [UInt8] = []
     var reason = "disconnected"
     reading: do {
       while true {
-        let count = try buffer.withUnsafeMutableBytes { try connection.receive(into: $0) }
+        let chunk = try buffer.receive(from: connection)
         // Echo everything this read produced with one send, not one send per line.
         echoes.removeAll(keepingCapacity: true)
-        if count == 0 {
+        if chunk.isEmpty {
           if let last = framer.takeRemainder() { try handle(last, from: peer, echoInto: &echoes) }
           try connection.sendAll(echoes)
           break reading
         }
-        buffer.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        framer.append(chunk)
         while let line = try framer.nextLine() {
           if try !handle(line, from: peer, echoInto: &echoes) {
             try connection.sendAll(echoes)
@@ -109,7 +109,21 @@ public final class EchoServer: Sendable {
 /// Whether a typed line is the course's `terminate` command: any letter case, surrounding
 /// spaces ignored.
 public func isTerminateCommand(_ line: String) -> Bool {
-  line.trimmingCharacters(in: .whitespaces).lowercased() == "terminate"
+  isTerminateCommand(bytes: line.utf8)
+}
+
+/// Whether a received line is `terminate` (any case, surrounding spaces ignored), looking at
+/// its bytes only: servers check every line, and building a `String` for each would cost
+/// more than the rest of the work on it.
+public func isTerminateCommand(bytes line: some Collection<UInt8>) -> Bool {
+  // Quick rejection first: nearly every line is far longer or shorter than the word.
+  guard line.count >= 9 && line.count <= 64 else { return false }
+  let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+  let bytes = Array(line)
+  guard let first = bytes.firstIndex(where: { !isSpace($0) }),
+    let last = bytes.lastIndex(where: { !isSpace($0) }), last - first == 8
+  else { return false }
+  return zip(bytes[first...last], "TERMINATE".utf8).allSatisfy { $0 & 0xDF == $1 }
 }
 
 /// A value shared between threads, behind a lock.

@@ -119,6 +119,18 @@ public enum FramingError: Error, Equatable, Sendable, CustomStringConvertible {
   }
 }
 
+extension StringProtocol {
+  /// The text with ASCII letters upper-cased and everything else unchanged.
+  ///
+  /// Protocol words (verbs, roles) are ASCII. `uppercased()` follows Unicode, where `ſ`
+  /// becomes `S` and `ı` becomes `I`, so `PUBLıSHER` would pass for `PUBLISHER`; comparing
+  /// with this instead accepts exactly the letters a person can type in either case.
+  public var asciiUppercased: String {
+    String(
+      decoding: utf8.map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 }, as: UTF8.self)
+  }
+}
+
 extension String {
   /// Decodes a received line as UTF-8, replacing invalid sequences with U+FFFD instead of
   /// failing: bytes from the network are never trusted to be valid text.

@@ -12,7 +12,7 @@ public enum Role: String, Sendable, CaseIterable, CustomStringConvertible {
 
   /// Parses a role as typed on a command line or sent in a hello: any letter case.
   public init?(parsing text: some StringProtocol) {
-    let upper = text.uppercased()
+    let upper = text.asciiUppercased
     guard let role = Role(rawValue: upper) else { return nil }
     self = role
   }
@@ -37,7 +37,7 @@ public enum Hello {
   /// extra spaces are ignored; anything after the role is refused.
   public static func parse(_ line: some Collection<UInt8>) -> Role? {
     let words = String(lineBytes: line).split(separator: " ", omittingEmptySubsequences: true)
-    guard words.count == 2, words[0].uppercased() == "HELLO" else { return nil }
+    guard words.count == 2, words[0].asciiUppercased == "HELLO" else { return nil }
     return Role(parsing: words[1])
   }
 }

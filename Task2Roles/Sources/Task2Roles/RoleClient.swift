@@ -17,6 +17,8 @@ public struct RoleClientDisplay: Sendable {
 
   /// Shows one line from the server.
   public func show(_ line: String) {
+    // A publisher must not be able to drive a subscriber's terminal with escape sequences.
+    let line = line.escapingControlCharacters
     if line.hasPrefix("MSG ") {
       let rest = line.dropFirst(4)
       let sender = rest.prefix { $0 != " " }

@@ -66,7 +66,7 @@ public final class RoleServer: Sendable {
 
   /// Stops accepting, tells every client the server is shutting down, and waits (until
   /// `deadline` at most) for what is queued to be sent. Then `run` returns.
-  public func stop(deadline: Date = Date(timeIntervalSinceNow: 1)) {
+  public func stop(deadline: Date = Date(timeIntervalSinceNow: 0.8)) {
     acceptor.stop()
     let clients = registry.all
     for client in clients {
@@ -90,19 +90,27 @@ public final class RoleServer: Sendable {
     }
     let outbox = Outbox(connection: connection, limits: configuration.outboxLimits)
     outbox.start()
-    try? connection.socket.setReceiveTimeout(configuration.helloTimeout)
+    // The hello has a deadline for the whole line, not per read: otherwise a client trickling
+    // a byte just inside each timeout would hold its thread forever.
+    let helloDeadline = ContinuousClock.now + configuration.helloTimeout
 
     var client: Client?
+    var messagePrefix: [UInt8] = []
     var framer = LineFramer(maximumLineLength: configuration.maximumLineLength)
-    var buffer = [UInt8](repeating: 0, count: 65_536)
+    let buffer = ReceiveBuffer()
     var batch: [UInt8] = []
     var farewell: String?
     var reason = "left"
 
     reading: while true {
-      let count: Int
+      let chunk: UnsafeRawBufferPointer
       do {
-        count = try buffer.withUnsafeMutableBytes { try connection.receive(into: $0) }
+        if client == nil {
+          let remaining = helloDeadline - ContinuousClock.now
+          guard remaining > .zero else { throw SocketError.timedOut }
+          try connection.socket.setReceiveTimeout(remaining)
+        }
+        chunk = try buffer.receive(from: connection)
       } catch SocketError.timedOut {
         farewell = "-ERR no HELLO within \(configuration.helloTimeout); closing"
         reason = "closed: no HELLO in time"
@@ -111,8 +119,8 @@ public final class RoleServer: Sendable {
         reason = "connection lost: \(error)"
         break
       }
-      if count == 0 { break }
-      buffer.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+      if chunk.isEmpty { break }
+      framer.append(chunk)
       batch.removeAll(keepingCapacity: true)
       do {
         while let line = try framer.nextLine() {
@@ -126,13 +134,14 @@ public final class RoleServer: Sendable {
               number: number, role: role, name: "\(role.word)-\(number)", peer: connection.peer,
               outbox: outbox)
             client = joined
+            messagePrefix = Array("MSG \(joined.name) ".utf8)
             try? connection.socket.setReceiveTimeout(nil)
             registry.add(joined)
             outbox.enqueue(line: "+OK \(joined.name)")
             log.post("\(joined.name) joined from \(connection.peer) as \(role)")
             continue
           }
-          if isTerminateCommand(String(lineBytes: line)) {
+          if isTerminateCommand(bytes: line) {
             farewell = "+OK bye"
             reason = "sent terminate; left"
             deliver(batch)
@@ -146,7 +155,7 @@ public final class RoleServer: Sendable {
             }
           }
           if current.role == .publisher {
-            batch.append(contentsOf: Array("MSG \(current.name) ".utf8))
+            batch.append(contentsOf: messagePrefix)
             batch.append(contentsOf: line)
             batch.append(0x0A)
           }

@@ -80,8 +80,11 @@ public struct BrokerLineFormatter: Sendable {
     case error
   }
 
-  /// Formats one line from the broker; `time` is the local arrival time.
+  /// Formats one line from the broker; `time` is the local arrival time. Control
+  /// characters are escaped: a publisher must not be able to clear or recolour a
+  /// subscriber's terminal.
   public func format(_ line: String, time: String) -> (String, Destination) {
+    let line = line.escapingControlCharacters
     let words = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
     switch words.first {
     case "MSG" where words.count == 4:

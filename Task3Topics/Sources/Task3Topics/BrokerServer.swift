@@ -78,7 +78,7 @@ public final class BrokerServer: Sendable {
 
   /// Stops accepting, tells every client, waits (until `deadline` at most) for queued
   /// deliveries to go out, then lets `run()` return.
-  public func stop(deadline: Date = Date(timeIntervalSinceNow: 1)) {
+  public func stop(deadline: Date = Date(timeIntervalSinceNow: 0.8)) {
     stopping.value = true
     acceptor.stop()
     let clients = broker.clients
@@ -97,15 +97,22 @@ public final class BrokerServer: Sendable {
     }
     let outbox = Outbox(connection: connection, limits: configuration.outboxLimits)
     outbox.start()
-    try? connection.socket.setReceiveTimeout(configuration.helloTimeout)
+    // The hello has a deadline for the whole line, not per read: otherwise a client trickling
+    // a byte just inside each timeout would hold its thread forever.
+    let helloDeadline = ContinuousClock.now + configuration.helloTimeout
     var session = Session(server: self, connection: connection, outbox: outbox, number: number)
     var framer = LineFramer(maximumLineLength: configuration.maximumLineLength)
-    var buffer = [UInt8](repeating: 0, count: 65_536)
+    let buffer = ReceiveBuffer()
 
     reading: while session.isOpen {
-      let count: Int
+      let chunk: UnsafeRawBufferPointer
       do {
-        count = try buffer.withUnsafeMutableBytes { try connection.receive(into: $0) }
+        if !session.hasJoined {
+          let remaining = helloDeadline - ContinuousClock.now
+          guard remaining > .zero else { throw SocketError.timedOut }
+          try connection.socket.setReceiveTimeout(remaining)
+        }
+        chunk = try buffer.receive(from: connection)
       } catch SocketError.timedOut {
         session.end(
           farewell: "-ERR no HELLO within \(configuration.helloTimeout)", reason: "no HELLO in time"
@@ -115,9 +122,9 @@ public final class BrokerServer: Sendable {
         session.end(farewell: nil, reason: "connection lost: \(error)")
         break
       }
-      if count == 0 { break }
+      if chunk.isEmpty { break }
       session.heardFrom()
-      buffer.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+      framer.append(chunk)
       do {
         while session.isOpen, let line = try framer.nextLine() { session.handle(line) }
       } catch {
@@ -191,6 +198,7 @@ public final class BrokerServer: Sendable {
     }
 
     var log: ActivityLog { server.log }
+    var hasJoined: Bool { client != nil }
     var broker: Broker { server.broker }
 
     func heardFrom() {
@@ -209,6 +217,7 @@ public final class BrokerServer: Sendable {
 
     /// Refuses a command: the client is told why, and the refusal is shown on the display.
     func refuse(_ reason: String) {
+      let reason = reason.escapingControlCharacters
       reply("-ERR \(reason)")
       log.post("\(client?.name ?? connection.peer.description) refused: \(reason)")
     }

@@ -30,7 +30,7 @@ public struct BrokerHello: Equatable, Sendable {
   /// - Throws: `ProtocolError` saying what is wrong.
   public init(parsing line: some Collection<UInt8>) throws(ProtocolError) {
     let words = String(lineBytes: line).split(separator: " ")
-    guard words.count >= 2, words[0].uppercased() == "HELLO", let role = Role(parsing: words[1])
+    guard words.count >= 2, words[0].asciiUppercased == "HELLO", let role = Role(parsing: words[1])
     else {
       throw .init("expected HELLO PUBLISHER|SUBSCRIBER [name=NAME] [token=TOKEN]")
     }
@@ -70,9 +70,10 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
   /// What is wrong, in words for the person at the other end.
   public let message: String
 
-  /// Creates an error.
+  /// Creates an error. Control characters in `message` (it often quotes what the client
+  /// sent) are escaped, so the reply cannot drive the client's terminal or the server's.
   public init(_ message: String) {
-    self.message = message
+    self.message = message.escapingControlCharacters
   }
 
   public var description: String { message }
@@ -134,10 +135,12 @@ public enum Command: Equatable {
       return String(argument)
     }
     func none(_ command: Command) throws(ProtocolError) -> Command {
-      guard argument.isEmpty else { throw ProtocolError("\(verb.uppercased()) takes no arguments") }
+      guard argument.isEmpty else {
+        throw ProtocolError("\(verb.asciiUppercased) takes no arguments")
+      }
       return command
     }
-    switch verb.uppercased() {
+    switch verb.asciiUppercased {
     case "SUB": self = .subscribe(try single("SUB <topic>"))
     case "UNSUB": self = .unsubscribe(try single("UNSUB <topic>"))
     case "DM":

@@ -22,6 +22,9 @@ public enum Topic {
     case invalidCharacter
     /// A wildcard in a name being published to, or misplaced in a filter.
     case misplacedWildcard
+    /// Bytes that are not UTF-8. Refused rather than repaired: two different invalid names
+    /// would otherwise decode to the same text and reach each other's subscribers.
+    case notUTF8
 
     public var description: String {
       switch self {
@@ -31,6 +34,7 @@ public enum Topic {
       case .invalidCharacter: "topic contains a space, comma or control character"
       case .misplacedWildcard:
         "wildcards go in subscriptions only: '*' as a whole token, '>' as the last token"
+      case .notUTF8: "topic is not valid UTF-8"
       }
     }
   }
@@ -74,6 +78,7 @@ public enum Topic {
       }
       tokenLength += 1
     }
-    return tokenLength == 0 ? .emptyToken : nil
+    if tokenLength == 0 { return .emptyToken }
+    return String(validating: bytes, as: UTF8.self) == nil ? .notUTF8 : nil
   }
 }
