@@ -21,6 +21,8 @@ let package = Package(
     .executable(name: "task3-client", targets: ["Task3Client"]),
     // Regenerates (or, with --check, verifies) the transcripts in the README files.
     .executable(name: "transcripts", targets: ["Transcripts"]),
+    // Grades this project, or any language's submission, by the course's marks.
+    .executable(name: "grade", targets: ["Grade"]),
   ],
   targets: [
     // MARK: - Task 1: sockets, line framing and a single-client echo server
@@ -78,6 +80,18 @@ let package = Package(
 
     // MARK: - The graded test suite: the checks, the `grade` command and their proof
 
+    .target(name: "Grading", dependencies: ["Task1Echo"], path: "Tests/Grading"),
+    // Depends on the executables it grades, so that `swift run grade` builds them first.
+    .executableTarget(
+      name: "Grade",
+      dependencies: [
+        "Grading", "Task1Echo", "Task1Server", "Task1Client", "Task2Server", "Task2Client",
+        "Task3Server", "Task3Client",
+      ],
+      path: "Tests/Grade"),
+    // `Grade` brings the executables it grades; the tests grade them and run `grade` itself.
+    .testTarget(
+      name: "GradingTests", dependencies: ["Grading", "Grade"], path: "Tests/GradingTests"),
 
     // MARK: - Task 4: replication, failover and fencing
 

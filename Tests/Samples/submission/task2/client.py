@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Task 2 sample client: HOST PORT PUBLISHER|SUBSCRIBER.
+
+Sends its role, then every line typed; shows what the server sends. 'terminate' ends it;
+SAMPLE_VARIANT=terminate-ignored makes it send 'terminate' like any other line and carry on.
+"""
+import os
+import socket
+import sys
+import threading
+
+VARIANT = os.environ.get("SAMPLE_VARIANT", "")
+if VARIANT != "block-buffered":
+    sys.stdout.reconfigure(line_buffering=True)
+
+
+def receive(connection):
+    with connection.makefile("r", encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            print(f"\r\033[33m{line.rstrip()}\033[0m")
+    print("(the server closed the connection)")
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[3].upper() not in ("PUBLISHER", "SUBSCRIBER"):
+        sys.exit("usage: client.py HOST PORT PUBLISHER|SUBSCRIBER")
+    host, port, role = sys.argv[1], int(sys.argv[2]), sys.argv[3].upper()
+    connection = socket.create_connection((host, port))
+    connection.sendall(f"{role}\n".encode())
+    threading.Thread(target=receive, args=(connection,), daemon=True).start()
+    print(f"Connected as a {role.lower()}.")
+    while True:
+        try:
+            text = input()
+        except EOFError:
+            if role == "SUBSCRIBER":
+                threading.Event().wait()  # a subscriber keeps listening
+            break
+        connection.sendall((text + "\n").encode())
+        if text.strip().lower() == "terminate" and VARIANT != "terminate-ignored":
+            break
+    connection.close()
+
+
+if __name__ == "__main__":
+    main()
