@@ -21,6 +21,8 @@ let package = Package(
     .executable(name: "task3-client", targets: ["Task3Client"]),
     // Regenerates (or, with --check, verifies) the transcripts in the README files.
     .executable(name: "transcripts", targets: ["Transcripts"]),
+    // Measures brokers (this workbook's and nats-server) with publishers and subscribers.
+    .executable(name: "pubsub-bench", targets: ["PubSubBench"]),
     // Grades this project, or any language's submission, by the course's marks.
     .executable(name: "grade", targets: ["Grade"]),
   ],
@@ -77,6 +79,12 @@ let package = Package(
 
     // MARK: - Benchmark: pubsub-bench and its pure logic
 
+    .target(name: "BenchmarkKit", path: "Task3Topics/Sources/BenchmarkKit"),
+    .executableTarget(
+      name: "PubSubBench", dependencies: ["BenchmarkKit", "Task1Echo"],
+      path: "Task3Topics/Sources/PubSubBench"),
+    .testTarget(
+      name: "BenchmarkKitTests", dependencies: ["BenchmarkKit"], path: "Tests/BenchmarkKitTests"),
 
     // MARK: - The graded test suite: the checks, the `grade` command and their proof
 
