@@ -106,6 +106,10 @@ let package = Package(
 
     // MARK: - The live web view of the Task 3 server (--http)
 
+    .testTarget(
+      name: "LiveViewTests",
+      dependencies: ["Task3Topics", "TestSupport", "Task3Server", "Task3Client"],
+      path: "Tests/LiveViewTests"),
 
     // MARK: - Reliability: hostile input, churn, limits and shutdown (see RELIABILITY.md)
 

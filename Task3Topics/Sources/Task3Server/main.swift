@@ -1,5 +1,6 @@
 // task3-server: the topic broker.
-// Parses the arguments, binds the port and hands over to `BrokerServer`.
+// Parses the arguments, binds the port(s) and hands over to `BrokerServer` (and, with
+// --http, to a `LiveView` serving the broker's state to a browser).
 
 import Task1Echo
 import Task3Topics
@@ -23,13 +24,35 @@ do {
   program.exit(failing: "cannot listen on port \(options.port): \(error)")
 }
 
-let log = ActivityLog()
+// The live view's feed observes the display; without --http nothing observes it.
+let activity = ActivityFeed(showsMessages: options.liveView?.showsMessages ?? false)
+let log = ActivityLog(observer: options.liveView == nil ? nil : activity.observer)
 let server = BrokerServer(listener: listener, log: log, configuration: options.configuration)
+let liveView: LiveView?
+if let viewOptions = options.liveView {
+  do {
+    liveView = try LiveView(
+      options: viewOptions, broker: server.broker, activity: activity,
+      serverName: "task3-server", brokerPort: listener.localPort)
+  } catch let error as SocketError where error.isAddressInUse {
+    program.exit(failing: "live view port \(viewOptions.port) is already in use")
+  } catch {
+    program.exit(failing: "cannot serve the live view on \(viewOptions.host): \(error)")
+  }
+} else {
+  liveView = nil
+}
 ShutdownSignals.install { _ in
   let count = server.broker.clients.count
   log.post("shutting down: telling \(count) client\(count == 1 ? "" : "s")")
+  liveView?.stop()
   server.stop()
 }
 Console.standardOutput.writeLine(
   "task3-server listening on port \(listener.localPort) (all interfaces); Ctrl-C stops it")
+if let liveView, let viewOptions = options.liveView {
+  liveView.start()
+  let reach = viewOptions.isLoopbackOnly ? "this machine only" : "open to the network"
+  Console.standardOutput.writeLine("live view on \(liveView.url) (\(reach))")
+}
 server.run()
