@@ -25,6 +25,12 @@ let package = Package(
     .executable(name: "pubsub-bench", targets: ["PubSubBench"]),
     // Grades this project, or any language's submission, by the course's marks.
     .executable(name: "grade", targets: ["Grade"]),
+    // Task 4: a primary/backup pair of brokers and a client that fails over between them.
+    .library(name: "Task4Architecture", targets: ["Task4Architecture"]),
+    .executable(name: "task4-broker", targets: ["Task4Broker"]),
+    .executable(name: "task4-client", targets: ["Task4Client"]),
+    // Kills the Task 4 primary mid-stream and measures the failover (scripts/measure-failover.sh).
+    .executable(name: "failover-probe", targets: ["FailoverProbe"]),
   ],
   targets: [
     // MARK: - Task 1: sockets, line framing and a single-client echo server
@@ -103,6 +109,22 @@ let package = Package(
 
     // MARK: - Task 4: replication, failover and fencing
 
+    .target(
+      name: "Task4Architecture", dependencies: ["Task3Topics"],
+      path: "Task4Architecture/Sources/Task4Architecture"),
+    .executableTarget(
+      name: "Task4Broker", dependencies: ["Task4Architecture"],
+      path: "Task4Architecture/Sources/Task4Broker"),
+    .executableTarget(
+      name: "Task4Client", dependencies: ["Task4Architecture"],
+      path: "Task4Architecture/Sources/Task4Client"),
+    .executableTarget(
+      name: "FailoverProbe", dependencies: ["Task4Architecture"],
+      path: "Task4Architecture/Sources/FailoverProbe"),
+    .testTarget(
+      name: "Task4ArchitectureTests",
+      dependencies: ["Task4Architecture", "TestSupport", "Task4Broker", "Task4Client"],
+      path: "Tests/Task4ArchitectureTests"),
 
     // MARK: - The live web view of the Task 3 server (--http)
 
