@@ -3,4 +3,6 @@
 let scenarios: [Scenario] = [
   .task1Basic,
   .task1SecondClientWaits,
+  .task2Roles,
+  .task3Topics,
 ]
