@@ -100,7 +100,7 @@ let package = Package(
       name: "Grade",
       dependencies: [
         "Grading", "Task1Echo", "Task1Server", "Task1Client", "Task2Server", "Task2Client",
-        "Task3Server", "Task3Client",
+        "Task3Server", "Task3Client", "Task4Broker", "Task4Client",
       ],
       path: "Tests/Grade"),
     // `Grade` brings the executables it grades; the tests grade them and run `grade` itself.

@@ -40,7 +40,10 @@ public struct Grader: Sendable {
     let results = concurrently(
       tasks.map { task in
         {
-          if task == 4 { return Task4Checks.gradeProject(productsDirectory: directory) }
+          if task == 4 {
+            return Task4Checks.gradeProject(
+              productsDirectory: directory, pacing: pacing, progress: progress)
+          }
           let missing = ["server", "client"].map { "task\(task)-\($0)" }.filter {
             !FileManager.default.isExecutableFile(atPath: directory + "/" + $0)
           }

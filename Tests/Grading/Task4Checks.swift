@@ -5,35 +5,109 @@ import Foundation
 /// The course asks for a document: a diagram and a written explanation. A program can check
 /// only part of that, so for an external submission 6 marks are automatic (the document is
 /// there, has a diagram, and covers the four ideas the course names) and 4 are the human
-/// marker's, from the rubric printed with the report. For this project, the 10 marks come
-/// from the failover prototype's checks instead.
+/// marker's, from the rubric printed with the report. For this project, 9 marks come from
+/// the failover prototype, driven through its executables (`FailoverRun`), and 1 from its
+/// design document.
 public enum Task4Checks {
   /// The task's name in reports.
   public static let title = "Task 4: architecture"
 
-  // MARK: - This project: the failover prototype
+  // MARK: - This project: the failover prototype and its design
 
-  static let prototype = CheckDefinition(
-    "4.1", "failover prototype", marks: 10,
-    verifies: "The project's failover prototype (task4-broker, task4-client) passes its graded "
-      + "checks.")
+  static let pairStarts = CheckDefinition(
+    "4.1", "a primary and a backup start", marks: 2,
+    verifies: "Two task4-brokers on free ports: the first, started with --start-as primary, "
+      + "takes the primary role, and the second, given the first as its --peer, joins it as "
+      + "backup, each within 10 s.")
+  static let deliversThroughPrimary = CheckDefinition(
+    "4.2", "messages flow through the primary", marks: 2,
+    verifies: "A subscriber and a publisher (task4-client), each given both addresses, are "
+      + "served by the primary, and the 10 messages typed into the publisher appear on the "
+      + "subscriber within 5 s.")
+  static let survivesPrimaryCrash = CheckDefinition(
+    "4.3", "the primary killed mid-stream", marks: 3,
+    verifies: "The primary is killed with SIGKILL (kill -9) as soon as messages 11 to 20 are "
+      + "typed, and 21 to 30 are typed after it; the subscriber shows all 30 exactly once and "
+      + "in order within 5 s, and nothing more in a quiet second after.")
+  static let oldPrimaryReturnsAsBackup = CheckDefinition(
+    "4.4", "the old primary returns as backup", marks: 2,
+    verifies: "The killed node, restarted with --start-as primary and the survivor as its "
+      + "--peer, joins the survivor as backup within 10 s and never takes the primary role; a "
+      + "publisher given only its address is refused ('not primary').")
+  static let designDocument = CheckDefinition(
+    "4.5", "the design document", marks: 1,
+    verifies: "Task4Architecture/README.md shows a diagram (a drawing, or an image that is "
+      + "there) and covers single point of failure, replication, failover and load balancing.")
 
-  /// The checks for this project.
-  public static let projectDefinitions = [prototype]
+  /// The prototype's checks, in the order they run.
+  static let prototypeDefinitions = [
+    pairStarts, deliversThroughPrimary, survivesPrimaryCrash, oldPrimaryReturnsAsBackup,
+  ]
 
-  /// Grades this project's Task 4 from the products in `directory`.
+  /// The checks for this project: the prototype's, then the design document's.
+  public static let projectDefinitions = prototypeDefinitions + [designDocument]
+
+  /// This project's design document, found from this file's place in the repository
+  /// (`Tests/Grading/`), so that the grade does not depend on the folder it is run from.
+  public static let designDocumentPath = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Task4Architecture/README.md").path
+
+  /// Grades this project's Task 4: runs the failover prototype found in `directory` through
+  /// its executables (checks 4.1 to 4.4) and reads the design document (4.5).
   ///
-  /// The prototype's graded checks are written with the prototype (see the Task 4 issue);
-  /// until then this reports plainly why there are no marks.
-  public static func gradeProject(productsDirectory directory: String) -> TaskResult {
-    let broker = directory + "/task4-broker"
-    let reason =
-      FileManager.default.isExecutableFile(atPath: broker)
-      ? "the task4 prototype is built, but its graded checks are not written yet"
-      : "task4 prototype not present (no task4-broker in \(directory))"
-    return TaskResult(
-      task: 4, title: title, checks: [CheckResult(prototype, .notJudged(reason: reason))],
-      note: reason)
+  /// The document is judged even when the prototype is not built: one missing part costs
+  /// only its own marks.
+  public static func gradeProject(
+    productsDirectory directory: String, designDocument: String = designDocumentPath,
+    pacing: Pacing = .person, progress: @escaping ProgressHandler = { _ in }
+  ) -> TaskResult {
+    let document = judgeDesignDocument(at: designDocument)
+    let missing = ["task4-broker", "task4-client"].filter {
+      !FileManager.default.isExecutableFile(atPath: directory + "/" + $0)
+    }
+    guard missing.isEmpty else {
+      let reason =
+        "task4 prototype not present (no \(missing.joined(separator: " or ")) in \(directory))"
+      progress("task 4: \(reason)")
+      let checks =
+        prototypeDefinitions.map { CheckResult($0, .notJudged(reason: reason)) }
+        + [CheckResult(Self.designDocument, document)]
+      return TaskResult(task: 4, title: title, checks: checks, note: reason)
+    }
+    let run = FailoverRun(
+      productsDirectory: directory, definitions: projectDefinitions, pacing: pacing,
+      progress: progress)
+    run.run()
+    run.stopAll()
+    run.record(Self.designDocument, document)
+    let result = run.result(title: title)
+    progress("task 4: \(result.awardedMarks)/\(result.maximumMarks)")
+    return result
+  }
+
+  /// Judges the design document at `path` (4.5): the document checks of an external
+  /// submission, all of which must pass, and every image it shows must be there.
+  public static func judgeDesignDocument(at path: String) -> CheckOutcome {
+    let expected =
+      "\(path) with a diagram, covering single point of failure, replication, failover and "
+      + "load balancing"
+    guard FileManager.default.fileExists(atPath: path) else {
+      return .failed(expected: expected, seen: "nothing at \(path)")
+    }
+    let failing = gradeDocument(at: path).checks.filter { !$0.outcome.isPassed }
+      .map(\.definition)
+    var problems: [String] = []
+    if failing.contains(documentPresent) { problems.append("no text the grader can read") }
+    if failing.contains(diagram) { problems.append("no diagram") }
+    let topics = failing.filter { $0 != documentPresent && $0 != diagram }.map(\.title)
+    if !topics.isEmpty { problems.append("no mention of " + Scenario.list(topics)) }
+    let missingImages = Document.missingImages(linkedFrom: path)
+    if !missingImages.isEmpty {
+      problems.append("the images it shows are not there: " + Scenario.list(missingImages))
+    }
+    if problems.isEmpty { return .passed }
+    return .failed(expected: expected, seen: problems.joined(separator: "; "))
   }
 
   // MARK: - An external submission: the document
@@ -177,6 +251,23 @@ struct Document {
       .replacingOccurrences(of: "_", with: " ")
       .split(whereSeparator: \.isWhitespace).joined(separator: " ")
     hasImage = extensions.contains { Self.imageExtensions.contains($0) }
+  }
+
+  /// The images the Markdown file at `path` shows (`![...](name.svg)`) that are not there,
+  /// relative to its folder; links to the web are not followed.
+  static func missingImages(linkedFrom path: String) -> [String] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+    return text.components(separatedBy: "](").dropFirst().compactMap { link in
+      let target = String(link.prefix { $0 != ")" && $0 != " " })
+      let isLocalImage =
+        !target.contains("://")
+        && imageExtensions.contains(URL(fileURLWithPath: target).pathExtension.lowercased())
+      guard isLocalImage else { return nil }
+      let exists = FileManager.default.fileExists(
+        atPath: folder.appendingPathComponent(target).path)
+      return exists ? nil : target
+    }
   }
 
   func mentions(anyOf phrases: [String]) -> Bool {

@@ -19,11 +19,11 @@ struct MarksTests {
   @Test("check identifiers are unique and numbered in order")
   func identifiers() {
     let lists = [
-      Task1Checks.definitions, Task2Checks.definitions, Task3Checks.definitions,
-      Task4Checks.documentDefinitions,
+      (1, Task1Checks.definitions), (2, Task2Checks.definitions), (3, Task3Checks.definitions),
+      (4, Task4Checks.projectDefinitions), (4, Task4Checks.documentDefinitions),
     ]
-    for (index, definitions) in lists.enumerated() {
-      #expect(definitions.map(\.identifier) == definitions.indices.map { "\(index + 1).\($0 + 1)" })
+    for (task, definitions) in lists {
+      #expect(definitions.map(\.identifier) == definitions.indices.map { "\(task).\($0 + 1)" })
     }
   }
 
@@ -41,7 +41,7 @@ struct MarksTests {
     }
     let definitions =
       Task1Checks.definitions + Task2Checks.definitions + Task3Checks.definitions
-      + Task4Checks.documentDefinitions
+      + Task4Checks.projectDefinitions + Task4Checks.documentDefinitions
     #expect(rows == definitions.map { [$0.identifier, $0.title, String($0.marks)] })
   }
 
