@@ -44,7 +44,7 @@ public final class BrokerClient: Sendable {
 }
 
 /// The subscribers a topic's messages go to, valid while the broker's `generation` is
-/// unchanged. Publishers keep the last one they used and reuse it without taking any lock.
+/// unchanged. Publishers reuse the one they used last for the rest of a read without a lock.
 public final class Route: Sendable {
   /// The subscription generation this route was computed in.
   public let generation: Int
@@ -62,7 +62,8 @@ public final class Route: Sendable {
 /// One lock guards the client directory, the router and the route cache. Joins, leaves and
 /// subscription changes are rare next to messages, so the lock is simple rather than
 /// fine-grained. Messages avoid it: every change bumps `generation` (an atomic), and a
-/// publisher whose cached `Route` has the current generation delivers without locking.
+/// publisher whose `Route` has the current generation delivers without locking (it looks the
+/// route up once per read).
 public final class Broker: @unchecked Sendable {
   /// The broker's limits.
   public struct Limits: Sendable {

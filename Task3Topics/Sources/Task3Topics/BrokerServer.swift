@@ -9,7 +9,7 @@ import Task2Roles
 /// subscribers of its topic only. The path of one published line:
 /// ```
 /// publisher's thread: recv 64 KiB -> LineFramer -> Command.publish(topic, text)
-///   -> Route for the topic (cached; checked against one atomic, no lock)
+///   -> Route for the topic (looked up once per read; then one atomic check)
 ///   -> "MSG topic sender text\n" appended to this read's run of messages for that route
 /// end of the read (or a change of topic): the run is enqueued once into each subscriber's
 /// Outbox; each subscriber's writer thread sends everything queued with one send().
@@ -131,6 +131,9 @@ public final class BrokerServer: Sendable {
         session.end(farewell: "-ERR \(error); closing", reason: "\(error)")
       }
       session.flush()
+      // Let go of the route before waiting for the next read: a publisher that goes quiet
+      // must not keep departed subscribers' outboxes, and so their connections, alive.
+      session.forgetRoute()
     }
     session.finish()
   }
@@ -289,6 +292,12 @@ public final class BrokerServer: Sendable {
           "\(client.name) -> \(String(decoding: topic, as: UTF8.self)): \(String(lineBytes: text).escapingControlCharacters)"
         )
       }
+    }
+
+    /// Drops the cached route (after `flush()`); the next publish looks it up again, once.
+    mutating func forgetRoute() {
+      runRoute = nil
+      runTopic.removeAll(keepingCapacity: true)
     }
 
     /// Delivers the current run: one enqueue per subscriber for all its messages.
