@@ -135,6 +135,11 @@ let package = Package(
 
     // MARK: - Reliability: hostile input, churn, limits and shutdown (see RELIABILITY.md)
 
+    // The libFuzzer targets in Tests/Fuzz are built by scripts/fuzz.sh, not by SwiftPM.
+    .testTarget(
+      name: "ReliabilityTests",
+      dependencies: ["Task3Topics", "TestSupport", "Task3Server", "Task3Client"],
+      path: "Tests/ReliabilityTests"),
   ],
   swiftLanguageModes: [.v6]
 )
