@@ -63,6 +63,18 @@ public struct CommandLineProgram: Sendable {
     return value
   }
 
+  /// Binds a listener on `port` on every interface, or exits with status 1 and a message that
+  /// names the port (the usual cause: another server is still running on it).
+  public func listen(on port: UInt16) -> Listener {
+    do {
+      return try Listener.bind(port: port)
+    } catch let error as SocketError where error.isAddressInUse {
+      exit(failing: "port \(port) is already in use (is another server running?)")
+    } catch {
+      exit(failing: "cannot listen on port \(port): \(error)")
+    }
+  }
+
   /// Removes `--option VALUE` from `arguments` and returns VALUE (`nil` if the option is
   /// absent); exits with a usage error if the value is missing.
   public func takeOption(_ option: String, from arguments: inout [String]) -> String? {

@@ -26,14 +26,7 @@ if arguments.count > 1 { program.exitWithUsageError("too many arguments") }
 let port = arguments.first.map { program.port(from: $0, allowsZero: true) } ?? 5000
 
 ignoreBrokenPipeSignal()
-let listener: Listener
-do {
-  listener = try Listener.bind(port: port)
-} catch let error as SocketError where error.isAddressInUse {
-  program.exit(failing: "port \(port) is already in use (is another server running?)")
-} catch {
-  program.exit(failing: "cannot listen on port \(port): \(error)")
-}
+let listener = program.listen(on: port)
 
 let log = ActivityLog()
 let server = RoleServer(listener: listener, log: log, configuration: configuration)

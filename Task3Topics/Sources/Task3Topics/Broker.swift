@@ -194,6 +194,20 @@ public final class Broker: @unchecked Sendable {
     lock.withLock { router.subscriptionCounts }
   }
 
+  /// The `TOPICS` reply: every filter with its number of subscribers.
+  public var topicsReply: String {
+    (["+OK TOPICS"] + subscriptionCounts.map { "\($0.filter):\($0.subscribers)" })
+      .joined(separator: " ")
+  }
+
+  /// The `WHO` reply: every client with its role and filters, in connection order.
+  public var whoReply: String {
+    let entries = clients.map { member in
+      "\(member.name):\(member.role):\(filters(of: member).joined(separator: ","))"
+    }
+    return (["+OK WHO"] + entries).joined(separator: " ")
+  }
+
   // MARK: - Routing
 
   /// The current subscription generation; a `Route` with another one is stale.

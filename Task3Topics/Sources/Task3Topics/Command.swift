@@ -52,8 +52,14 @@ public struct BrokerHello: Equatable, Sendable {
 
   /// Whether `name` can name a client: 1 to 32 of `A-Z a-z 0-9 _ - .`.
   public static func isValidName(_ name: String) -> Bool {
-    (1...32).contains(name.utf8.count)
-      && name.utf8.allSatisfy { byte in
+    isValidIdentifier(name, maximumLength: 32)
+  }
+
+  /// Whether `text` is 1 to `maximumLength` of `A-Z a-z 0-9 _ - .`: safe to show, to put in a
+  /// protocol line and to use as a key.
+  public static func isValidIdentifier(_ text: String, maximumLength: Int) -> Bool {
+    (1...maximumLength).contains(text.utf8.count)
+      && text.utf8.allSatisfy { byte in
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
           UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"),

@@ -128,16 +128,7 @@ public struct FailoverHello: Equatable, Sendable {
 
   /// Whether `id` can be a producer id: 1 to 64 of `A-Z a-z 0-9 _ - .`.
   public static func isValidProducer(_ id: String) -> Bool {
-    (1...64).contains(id.utf8.count)
-      && id.utf8.allSatisfy { byte in
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-          UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"),
-          UInt8(ascii: "."):
-          true
-        default: false
-        }
-      }
+    BrokerHello.isValidIdentifier(id, maximumLength: 64)
   }
 }
 

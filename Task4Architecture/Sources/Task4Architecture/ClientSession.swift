@@ -242,13 +242,9 @@ struct ClientSession {
     case .say(let text):
       log.post("\(client.name) says: \(text.escapingControlCharacters)")
     case .topics:
-      let topics = broker.subscriptionCounts.map { "\($0.filter):\($0.subscribers)" }
-      reply((["+OK TOPICS"] + topics).joined(separator: " "))
+      reply(broker.topicsReply)
     case .who:
-      let entries = broker.clients.map { member in
-        "\(member.name):\(member.role):\(broker.filters(of: member).joined(separator: ","))"
-      }
-      reply((["+OK WHO"] + entries).joined(separator: " "))
+      reply(broker.whoReply)
     case .stats:
       let summary = server.core.summary
       reply(

@@ -15,14 +15,7 @@ do {
 
 ignoreBrokenPipeSignal()
 raiseDescriptorLimit()
-let listener: Listener
-do {
-  listener = try Listener.bind(port: options.port)
-} catch let error as SocketError where error.isAddressInUse {
-  program.exit(failing: "port \(options.port) is already in use (is another broker running?)")
-} catch {
-  program.exit(failing: "cannot listen on port \(options.port): \(error)")
-}
+let listener = program.listen(on: options.port)
 
 var configuration = ReplicatedBroker.Configuration(
   id: options.name ?? "broker-\(listener.localPort)")
