@@ -38,7 +38,10 @@ struct LiveViewStateTests {
   @Test("the JSON has the field names the page reads, with sorted keys and no nodes")
   func fieldNames() throws {
     let json = try object(LiveView.encode(sampleState))
-    #expect(json.keys.sorted() == ["activity", "clients", "rates", "server", "topics", "totals"])
+    #expect(
+      json.keys.sorted() == [
+        "activity", "clients", "rates", "server", "topicRates", "topics", "totals",
+      ])
     let server = try #require(json["server"] as? [String: Any])
     #expect(server["name"] as? String == "task3-server")
     #expect(server["uptimeMilliseconds"] as? Int == 8120)

@@ -43,6 +43,15 @@ public final class BrokerClient: Sendable {
   }
 }
 
+/// The messages published on one topic, and the deliveries made for them, since the start:
+/// what the live view turns into per-topic rates. Added to once per read, not per message.
+public final class TopicCounter: Sendable {
+  /// Messages published on the topic.
+  public let published = Atomic<Int>(0)
+  /// Deliveries of those messages (one message to three subscribers is three).
+  public let delivered = Atomic<Int>(0)
+}
+
 /// The subscribers a topic's messages go to, valid while the broker's `generation` is
 /// unchanged. Publishers reuse the one they used last for the rest of a read without a lock.
 public final class Route: Sendable {
@@ -50,10 +59,13 @@ public final class Route: Sendable {
   public let generation: Int
   /// The subscribers' outboxes, each once.
   public let outboxes: [Outbox]
+  /// The topic's counters; `nil` past `Broker.maximumCountedTopics` topics.
+  public let counter: TopicCounter?
 
-  init(generation: Int, outboxes: [Outbox]) {
+  init(generation: Int, outboxes: [Outbox], counter: TopicCounter?) {
     self.generation = generation
     self.outboxes = outboxes
+    self.counter = counter
   }
 }
 
@@ -84,6 +96,12 @@ public final class Broker: @unchecked Sendable {
   private var filtersByClient: [Int: Set<String>] = [:]
   private let router = TopicRouter()
   private var routeCache: [String: Route] = [:]
+  /// Per-topic counters, kept across route changes; at most `maximumCountedTopics`.
+  private var topicCounters: [String: TopicCounter] = [:]
+
+  /// The most topics counted one by one, so that a client inventing topics cannot make the
+  /// counters grow without end (their messages still count in the totals).
+  public static let maximumCountedTopics = 1000
 
   /// Bumped (under `lock`) by every change that can alter a route; read without the lock.
   private let generation = Atomic<Int>(0)
@@ -218,7 +236,13 @@ public final class Broker: @unchecked Sendable {
     lock.withLock {
       if let cached = routeCache[topic] { return cached }
       let outboxes = router.subscribers(of: topic).compactMap { clientsByNumber[$0]?.outbox }
-      let route = Route(generation: generation.load(ordering: .relaxed), outboxes: outboxes)
+      var counter = topicCounters[topic]
+      if counter == nil && topicCounters.count < Self.maximumCountedTopics {
+        counter = TopicCounter()
+        topicCounters[topic] = counter
+      }
+      let route = Route(
+        generation: generation.load(ordering: .relaxed), outboxes: outboxes, counter: counter)
       if routeCache.count > 10_000 { routeCache.removeAll() }  // bound memory for many topics
       routeCache[topic] = route
       return route
@@ -232,6 +256,17 @@ public final class Broker: @unchecked Sendable {
   }
 
   // MARK: - Statistics
+
+  /// Every counted topic with its messages published and deliveries made so far, by name.
+  public var topicTotals: [(topic: String, published: Int, delivered: Int)] {
+    let counters = lock.withLock { topicCounters }
+    return counters.map {
+      (
+        $0.key, $0.value.published.load(ordering: .relaxed),
+        $0.value.delivered.load(ordering: .relaxed)
+      )
+    }.sorted { $0.topic < $1.topic }
+  }
 
   /// Adds one read's worth of counts.
   func count(published: Int, delivered: Int) {

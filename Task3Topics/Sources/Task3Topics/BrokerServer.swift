@@ -310,6 +310,8 @@ public final class BrokerServer: Sendable {
       }
       published += runCount
       delivered += runCount * route.outboxes.count
+      route.counter?.published.add(runCount, ordering: .relaxed)
+      route.counter?.delivered.add(runCount * route.outboxes.count, ordering: .relaxed)
       runBytes.removeAll(keepingCapacity: runBytes.capacity <= 1 << 20)
       runCount = 0
       broker.count(published: published, delivered: delivered)

@@ -78,6 +78,7 @@ public final class LiveView: Sendable {
   ) throws {
     let startTime = ContinuousClock.now
     let rates = RateHistory()
+    let topicRates = TopicRateMeter()
     try self.init(options: options) {
       var state = LiveViewState(
         broker: broker, activity: activity,
@@ -85,6 +86,8 @@ public final class LiveView: Sendable {
           name: serverName, port: brokerPort, startTime: startTime,
           showsMessages: options.showsMessages))
       state.rates = rates.record(state.totals, atUptime: state.server.uptimeMilliseconds)
+      state.topicRates = topicRates.record(
+        broker.topicTotals, atUptime: state.server.uptimeMilliseconds)
       state.nodes = nodes?()
       return state
     }

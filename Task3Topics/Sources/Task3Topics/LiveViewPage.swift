@@ -160,6 +160,13 @@ public enum LiveViewPage {
         <svg id="chart" viewBox="0 0 640 210" role="img" aria-label="messages per second over the last minute"></svg>
       </section>
       <section class="narrow">
+        <h2>Messages per second, by topic <span class="aside">in · out · last minute</span></h2>
+        <table>
+          <thead><tr><th>Topic</th><th>In</th><th>Out</th><th></th></tr></thead>
+          <tbody id="topic-rates"></tbody>
+        </table>
+      </section>
+      <section class="narrow">
         <h2>Topics <span class="aside">subscription filters</span></h2>
         <table>
           <thead><tr><th>Filter</th><th>Subscribers</th><th></th></tr></thead>
@@ -265,6 +272,26 @@ public enum LiveViewPage {
       byId("topics").replaceChildren(...rows);
     }
 
+    function renderTopicRates(state) {
+      const rates = Array.isArray(state.topicRates) ? state.topicRates : [];
+      const rows = rates.map((rate) => {
+        const row = element("tr");
+        row.dataset.topic = rate.topic;
+        const spark = svg("svg", { viewBox: "0 0 120 24", width: 120, height: 24, class: "spark" });
+        const peak = Math.max(1, ...rate.recentIn);
+        const points = rate.recentIn.map((value, index) =>
+          `${(120 * index / Math.max(1, rate.recentIn.length - 1)).toFixed(1)},${(22 - 20 * value / peak).toFixed(1)}`);
+        spark.append(svg("polyline", { fill: "none", "stroke-width": 1.5, stroke: "var(--in)", points: points.join(" ") }));
+        const sparkCell = element("td");
+        sparkCell.append(spark);
+        row.append(element("td", "mono", rate.topic), element("td", "number", count(rate.inPerSecond)),
+                   element("td", "number", count(rate.outPerSecond)), sparkCell);
+        return row;
+      });
+      if (rows.length === 0) rows.push(emptyRow(4, "Nothing published yet."));
+      byId("topic-rates").replaceChildren(...rows);
+    }
+
     function renderActivity(state) {
       const kinds = ["join", "leave", "subscription", "slow-consumer", "error", "message"];
       const items = state.activity.slice().reverse().map((event) => {
@@ -351,6 +378,7 @@ public enum LiveViewPage {
       renderHeader(state);
       renderNodes(state);
       drawChart(state);
+      renderTopicRates(state);
       renderTopics(state);
       renderClients(state);
       renderActivity(state);

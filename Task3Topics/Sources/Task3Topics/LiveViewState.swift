@@ -180,6 +180,28 @@ public struct LiveViewState: Codable, Equatable, Sendable {
   public var rates: [RateSample]
   /// The brokers of a replicated group; `nil` (and absent from the JSON) for one broker.
   public var nodes: [Node]?
+  /// Each topic published on, with its rates (see `TopicRateMeter`).
+  public var topicRates: [TopicRate] = []
+
+  /// One topic's message rates.
+  public struct TopicRate: Codable, Equatable, Sendable {
+    /// The topic name (as published to, not a filter).
+    public var topic: String
+    /// Messages published on it per second, over the last second or so.
+    public var inPerSecond: Int
+    /// Deliveries of its messages per second.
+    public var outPerSecond: Int
+    /// Its recent `inPerSecond` values, oldest first, about a second apart: a small chart.
+    public var recentIn: [Int]
+
+    /// Creates a topic's rates.
+    public init(topic: String, inPerSecond: Int, outPerSecond: Int, recentIn: [Int]) {
+      self.topic = topic
+      self.inPerSecond = inPerSecond
+      self.outPerSecond = outPerSecond
+      self.recentIn = recentIn
+    }
+  }
 
   /// Creates a state from its parts.
   public init(

@@ -36,3 +36,63 @@ public final class RateHistory: Sendable {
     }
   }
 }
+
+/// Per-topic message rates for the live view, from the broker's per-topic counters.
+///
+/// Like `RateHistory` it works only when a snapshot is taken: it compares the counters with
+/// those of the previous sample (at least a second older) and keeps each topic's last minute
+/// of rates for a small chart.
+public final class TopicRateMeter: Sendable {
+  private struct Sample {
+    var uptimeMilliseconds: Int
+    var totals: [String: (published: Int, delivered: Int)]
+    var rates: [LiveViewState.TopicRate]
+  }
+
+  /// How many rate samples each topic's history keeps.
+  public let capacity: Int
+  // Guarded inside `Guarded`: the last sample, with the rates computed from it.
+  private let last = Guarded<Sample?>(nil)
+
+  /// Creates a meter keeping `capacity` samples per topic.
+  public init(capacity: Int = 60) {
+    precondition(capacity > 0)
+    self.capacity = capacity
+  }
+
+  /// Returns each topic's rates, measuring anew if the last sample is a second old or more.
+  public func record(
+    _ totals: [(topic: String, published: Int, delivered: Int)], atUptime uptimeMilliseconds: Int
+  ) -> [LiveViewState.TopicRate] {
+    last.withLock { last in
+      guard let previous = last else {
+        last = Sample(
+          uptimeMilliseconds: uptimeMilliseconds,
+          totals: Dictionary(
+            uniqueKeysWithValues: totals.map { ($0.topic, ($0.published, $0.delivered)) }),
+          rates: totals.map {
+            .init(topic: $0.topic, inPerSecond: 0, outPerSecond: 0, recentIn: [])
+          })
+        return last!.rates
+      }
+      let elapsed = uptimeMilliseconds - previous.uptimeMilliseconds
+      guard elapsed >= 1000 else { return previous.rates }
+      let histories = Dictionary(
+        uniqueKeysWithValues: previous.rates.map { ($0.topic, $0.recentIn) })
+      let rates = totals.map { entry -> LiveViewState.TopicRate in
+        let before = previous.totals[entry.topic] ?? (0, 0)
+        let inRate = (entry.published - before.published) * 1000 / elapsed
+        let outRate = (entry.delivered - before.delivered) * 1000 / elapsed
+        let history = ((histories[entry.topic] ?? []) + [inRate]).suffix(capacity)
+        return .init(
+          topic: entry.topic, inPerSecond: inRate, outPerSecond: outRate, recentIn: Array(history))
+      }
+      last = Sample(
+        uptimeMilliseconds: uptimeMilliseconds,
+        totals: Dictionary(
+          uniqueKeysWithValues: totals.map { ($0.topic, ($0.published, $0.delivered)) }),
+        rates: rates)
+      return rates
+    }
+  }
+}
