@@ -161,3 +161,66 @@ public final class LiveView: Sendable {
     return Array(try! encoder.encode(state))
   }
 }
+
+extension LiveView.Options {
+  /// The usage lines of the view's options, for servers that offer it.
+  public static let usage = """
+      --http PORT              also serve a live web view on PORT (0 = any free port)
+      --http-host ADDRESS      serve the view on ADDRESS instead of 127.0.0.1
+      --http-show-messages     show message texts in the view's activity feed
+    """
+
+  /// Removes `--http PORT`, `--http-host ADDRESS` and `--http-show-messages` from
+  /// `arguments` and returns the view's options, or `nil` without `--http`.
+  ///
+  /// - Throws: `ProtocolError` with the message for a usage error.
+  public static func take(from arguments: inout [String]) throws(ProtocolError) -> Self? {
+    func take(_ option: String, hasValue: Bool) throws(ProtocolError) -> String? {
+      guard let index = arguments.firstIndex(of: option) else { return nil }
+      guard hasValue else {
+        arguments.remove(at: index)
+        return ""
+      }
+      guard index + 1 < arguments.count else { throw ProtocolError("\(option) needs a value") }
+      defer { arguments.removeSubrange(index...(index + 1)) }
+      return arguments[index + 1]
+    }
+    let port = try take("--http", hasValue: true)
+    let host = try take("--http-host", hasValue: true)
+    let showsMessages = try take("--http-show-messages", hasValue: false) != nil
+    guard let port else {
+      if host != nil || showsMessages {
+        throw ProtocolError("--http-host and --http-show-messages need --http PORT")
+      }
+      return nil
+    }
+    guard let number = UInt16(port) else {
+      throw ProtocolError("--http expects a port from 0 to 65535, not '\(port)'")
+    }
+    return Self(port: number, host: host ?? "127.0.0.1", showsMessages: showsMessages)
+  }
+}
+
+extension LiveView {
+  /// Creates and starts the view for a server's `main.swift`, announcing its address, or
+  /// exits with status 1 and a clear message if its port cannot be had.
+  public static func startOrExit(
+    program: CommandLineProgram, options: Options, broker: Broker, activity: ActivityFeed,
+    brokerPort: UInt16, nodes: (@Sendable () -> [LiveViewState.Node])? = nil
+  ) -> LiveView {
+    let view: LiveView
+    do {
+      view = try LiveView(
+        options: options, broker: broker, activity: activity, serverName: program.name,
+        brokerPort: brokerPort, nodes: nodes)
+    } catch let error as SocketError where error.isAddressInUse {
+      program.exit(failing: "live view port \(options.port) is already in use")
+    } catch {
+      program.exit(failing: "cannot serve the live view on \(options.host): \(error)")
+    }
+    view.start()
+    let reach = options.isLoopbackOnly ? "this machine only" : "open to the network"
+    Console.standardOutput.writeLine("live view on \(view.url) (\(reach))")
+    return view
+  }
+}

@@ -161,6 +161,11 @@ final class ReplicaCore: @unchecked Sendable {
 
   var stopping: Bool { locked { isStopping } }
 
+  /// The peer's address, given or learned from its `HELLO PEER`.
+  var knownPeerAddress: BrokerAddress? {
+    locked { peerAddress }
+  }
+
   var summary: NodeSummary {
     locked {
       NodeSummary(

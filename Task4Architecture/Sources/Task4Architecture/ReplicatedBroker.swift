@@ -83,6 +83,28 @@ public final class ReplicatedBroker: Sendable {
   /// The port the node listens on.
   public var port: UInt16 { acceptor.listener.localPort }
 
+  /// This node and its peer as the live view shows them: role, epoch and, on a primary, the
+  /// replication lag (entries logged but not yet held by the backup).
+  public var liveViewNodes: [LiveViewState.Node] {
+    let summary = core.summary
+    let isPrimary = summary.role == .primary
+    var nodes = [
+      LiveViewState.Node(
+        name: configuration.id, address: "127.0.0.1:\(port)",
+        role: isPrimary ? "primary" : "backup",
+        epoch: Int(summary.epoch),
+        replicationLagMessages: isPrimary ? Int(summary.lastIndex - summary.commitIndex) : nil,
+        isServingThisView: true)
+    ]
+    if let peer = core.knownPeerAddress {
+      let role = isPrimary ? (summary.hasBackup ? "backup" : "down") : "primary"
+      nodes.append(
+        LiveViewState.Node(
+          name: "peer", address: peer.description, role: role, epoch: Int(summary.epoch)))
+    }
+    return nodes
+  }
+
   /// Serves until `stop()` has finished.
   public func run() {
     dispatcher.start()

@@ -5,10 +5,14 @@ import Task1Echo
 import Task3Topics
 import Task4Architecture
 
-let program = CommandLineProgram(name: "task4-broker", usage: FailoverBrokerOptions.usage)
+let program = CommandLineProgram(
+  name: "task4-broker", usage: FailoverBrokerOptions.usage + "\n" + LiveView.Options.usage)
 let options: FailoverBrokerOptions
+let viewOptions: LiveView.Options?
 do {
-  options = try FailoverBrokerOptions(parsing: program.arguments())
+  var arguments = program.arguments()
+  viewOptions = try LiveView.Options.take(from: &arguments)
+  options = try FailoverBrokerOptions(parsing: arguments)
 } catch {
   program.exitWithUsageError(error.message)
 }
@@ -25,10 +29,18 @@ configuration.retention = options.retention
 configuration.showsMessages = !options.isQuiet
 configuration.brokerLimits.token = options.token
 
-let log = ActivityLog()
+// The live view's feed observes the display; without --http nothing observes it.
+let activity = ActivityFeed(showsMessages: viewOptions?.showsMessages ?? false)
+let log = ActivityLog(observer: viewOptions == nil ? nil : activity.observer)
 let node = ReplicatedBroker(listener: listener, log: log, configuration: configuration)
+let liveView = viewOptions.map {
+  LiveView.startOrExit(
+    program: program, options: $0, broker: node.broker, activity: activity,
+    brokerPort: listener.localPort, nodes: { node.liveViewNodes })
+}
 ShutdownSignals.install { _ in
   log.post("shutting down")
+  liveView?.stop()
   node.stop()
 }
 let peer = options.peer.map { "peer \($0)" } ?? "peer learned from the backup that joins"
