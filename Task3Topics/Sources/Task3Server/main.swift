@@ -21,31 +21,17 @@ let listener = program.listen(on: options.port)
 let activity = ActivityFeed(showsMessages: options.liveView?.showsMessages ?? false)
 let log = ActivityLog(observer: options.liveView == nil ? nil : activity.observer)
 let server = BrokerServer(listener: listener, log: log, configuration: options.configuration)
-let liveView: LiveView?
-if let viewOptions = options.liveView {
-  do {
-    liveView = try LiveView(
-      options: viewOptions, broker: server.broker, activity: activity,
-      serverName: "task3-server", brokerPort: listener.localPort)
-  } catch let error as SocketError where error.isAddressInUse {
-    program.exit(failing: "live view port \(viewOptions.port) is already in use")
-  } catch {
-    program.exit(failing: "cannot serve the live view on \(viewOptions.host): \(error)")
-  }
-} else {
-  liveView = nil
+Console.standardOutput.writeLine(
+  "task3-server listening on port \(listener.localPort) (all interfaces); Ctrl-C stops it")
+let liveView = options.liveView.map {
+  LiveView.startOrExit(
+    program: program, options: $0, broker: server.broker, activity: activity,
+    brokerPort: listener.localPort)
 }
 ShutdownSignals.install { _ in
   let count = server.broker.clients.count
   log.post("shutting down: telling \(count) client\(count == 1 ? "" : "s")")
   liveView?.stop()
   server.stop()
-}
-Console.standardOutput.writeLine(
-  "task3-server listening on port \(listener.localPort) (all interfaces); Ctrl-C stops it")
-if let liveView, let viewOptions = options.liveView {
-  liveView.start()
-  let reach = viewOptions.isLoopbackOnly ? "this machine only" : "open to the network"
-  Console.standardOutput.writeLine("live view on \(liveView.url) (\(reach))")
 }
 server.run()
