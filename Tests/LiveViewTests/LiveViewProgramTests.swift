@@ -14,10 +14,7 @@ private final class ServerWithView {
 
   init(_ extraArguments: [String] = []) throws {
     server = try TestServer("task3-server", extraArguments: ["--http", "0"] + extraArguments)
-    announcement = try server.program.waitForOutput(containing: "live view on http://")
-    let digits = announcement.components(separatedBy: "live view on http://")[1]
-      .drop { $0 != ":" }.dropFirst().prefix { $0.isNumber }
-    viewPort = try #require(UInt16(digits))
+    (announcement, viewPort) = try server.waitForLiveView()
   }
 
   /// `GET /api/state`, decoded.

@@ -32,10 +32,7 @@ struct TopicRateTests {
   @Test("the broker counts each topic's messages and deliveries, shown in /api/state")
   func brokerCountsPerTopic() throws {
     let server = try TestServer("task3-server", extraArguments: ["--http", "0", "--quiet"])
-    let announcement = try server.program.waitForOutput(containing: "live view on http://")
-    let digits = announcement.components(separatedBy: "live view on http://")[1]
-      .drop { $0 != ":" }.dropFirst().prefix { $0.isNumber }
-    let viewPort = try #require(UInt16(digits))
+    let viewPort = try server.waitForLiveView().port
     let subscribers = try (0..<2).map { _ in
       let socket = try LineSocket(port: server.port)
       try socket.send("HELLO SUBSCRIBER")

@@ -25,10 +25,7 @@ struct LiveViewNodesTests {
     let primary = try TestServer(
       "task4-broker",
       extraArguments: ["--start-as", "primary", "--quiet", "--name", "alpha", "--http", "0"])
-    let announcement = try primary.program.waitForOutput(containing: "live view on http://")
-    let digits = announcement.components(separatedBy: "live view on http://")[1]
-      .drop { $0 != ":" }.dropFirst().prefix { $0.isNumber }
-    let viewPort = try #require(UInt16(digits))
+    let viewPort = try primary.waitForLiveView().port
     let backup = try TestServer(
       "task4-broker",
       extraArguments: ["--peer", "127.0.0.1:\(primary.port)", "--quiet", "--name", "beta"])

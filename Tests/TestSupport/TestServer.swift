@@ -20,6 +20,18 @@ public final class TestServer: @unchecked Sendable {
     self.port = port
   }
 
+  /// Waits for the server to announce its live view (`live view on http://HOST:PORT/`, when
+  /// started with `--http 0`) and returns that line and the view's port.
+  public func waitForLiveView() throws -> (announcement: String, port: UInt16) {
+    let line = try program.waitForOutput(containing: "live view on http://")
+    let digits = line.components(separatedBy: "live view on http://")[1]
+      .drop { $0 != ":" }.dropFirst().prefix { $0.isNumber }
+    guard let port = UInt16(digits) else {
+      throw WaitTimedOut(expectation: "a live view port", seen: line)
+    }
+    return (line, port)
+  }
+
   /// Starts a client product connected to this server on 127.0.0.1.
   public func startClient(_ product: String, _ arguments: [String] = []) throws -> RunningProgram {
     try RunningProgram(product, ["127.0.0.1", String(port)] + arguments)

@@ -165,8 +165,10 @@ public final class LiveView: Sendable {
 extension LiveView.Options {
   /// The usage lines of the view's options, for servers that offer it.
   public static let usage = """
-      --http PORT              also serve a live web view on PORT (0 = any free port)
-      --http-host ADDRESS      serve the view on ADDRESS instead of 127.0.0.1
+      --http PORT              also serve a live web view of the broker on PORT (0 = any
+                               free port), to this machine only
+      --http-host ADDRESS      serve the view on ADDRESS instead of 127.0.0.1 (0.0.0.0
+                               opens it to the network)
       --http-show-messages     show message texts in the view's activity feed
     """
 
@@ -195,7 +197,7 @@ extension LiveView.Options {
       return nil
     }
     guard let number = UInt16(port) else {
-      throw ProtocolError("--http expects a port from 0 to 65535, not '\(port)'")
+      throw ProtocolError("--http expects a number from 0 to 65535, not '\(port)'")
     }
     return Self(port: number, host: host ?? "127.0.0.1", showsMessages: showsMessages)
   }

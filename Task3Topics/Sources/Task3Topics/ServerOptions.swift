@@ -14,7 +14,8 @@ public struct ServerOptions: Sendable {
   public var liveView: LiveView.Options?
 
   /// The usage text.
-  public static let usage = """
+  public static let usage =
+    """
     usage: task3-server [PORT] [options]
       A topic broker on PORT (default 5000; 0 = any free port). Ctrl-C stops it.
       --quiet                  do not show each message (joins, leaves, errors still shown)
@@ -26,20 +27,15 @@ public struct ServerOptions: Sendable {
       --max-pending-kib N      queued bytes per client before it is dropped as a slow
                                consumer, in KiB (default 4096)
       --max-line-bytes N       longest line accepted (default 4096)
-      --http PORT              also serve a live web view of the broker on PORT (0 = any
-                               free port), to this machine only
-      --http-host ADDRESS      serve the view on ADDRESS instead of 127.0.0.1 (0.0.0.0
-                               opens it to the network)
-      --http-show-messages     show message texts in the view's activity feed
-    """
+    """ + "\n" + LiveView.Options.usage
 
   /// Parses `arguments` (without the program name).
   ///
   /// - Throws: `ProtocolError` with the message for a usage error.
   public init(parsing arguments: [String]) throws(ProtocolError) {
+    var arguments = arguments
+    liveView = try LiveView.Options.take(from: &arguments)
     var positional: [String] = []
-    var httpHost: String?
-    var showsMessagesOverHTTP = false
     var index = 0
     func value(_ option: String) throws(ProtocolError) -> String {
       index += 1
@@ -69,9 +65,6 @@ public struct ServerOptions: Sendable {
       case "--max-pending-kib":
         configuration.outboxLimits.maximumPendingBytes = try number(argument, 1...1_048_576) << 10
       case "--max-line-bytes": configuration.maximumLineLength = try number(argument, 64...1 << 20)
-      case "--http": liveView = LiveView.Options(port: UInt16(try number(argument, 0...65_535)))
-      case "--http-host": httpHost = try value(argument)
-      case "--http-show-messages": showsMessagesOverHTTP = true
       default:
         if argument.hasPrefix("-") { throw ProtocolError("unknown option '\(argument)'") }
         positional.append(argument)
@@ -79,11 +72,6 @@ public struct ServerOptions: Sendable {
       index += 1
     }
     guard positional.count <= 1 else { throw ProtocolError("too many arguments") }
-    if liveView == nil, httpHost != nil || showsMessagesOverHTTP {
-      throw ProtocolError("--http-host and --http-show-messages need --http PORT")
-    }
-    if let httpHost { liveView?.host = httpHost }
-    if showsMessagesOverHTTP { liveView?.showsMessages = true }
     if let text = positional.first {
       guard let port = UInt16(text) else {
         throw ProtocolError("invalid port '\(text)': expected a number from 0 to 65535")
